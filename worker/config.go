@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/umbra-ml/umbra/activities/api"
 	"log/slog"
 	"net"
 	"net/url"
@@ -19,12 +20,11 @@ import (
 
 // Task queues a worker can poll.
 const (
-	// QueueTrain runs TrainModel (and, with today's single-queue
-	// workflows, whatever else they schedule there): one model per slot.
-	QueueTrain = "umbra-train"
-	// QueueAttack runs the fan-in steps (Attack, Report), which read whole
-	// score arrays and so run a few at a time.
-	QueueAttack = "umbra-attack"
+	// QueueTrain runs TrainModel: one model per slot.
+	QueueTrain = api.QueueTrain
+	// QueueAttack runs the workflows and the other steps (Prepare, Attack,
+	// Report), which read whole score arrays and so run a few at a time.
+	QueueAttack = api.QueueAttack
 )
 
 // Queues lists the valid queue names, in the default order.

@@ -85,14 +85,24 @@ func Experiment(ctx workflow.Context, in api.ExperimentInput) (api.ExperimentRes
 		Spec: in.Spec, StoreURL: in.StoreURL, ExperimentPrefix: res.Prepare.ExperimentPrefix,
 		Models: res.Prepare.Models, MaskSeed: in.MaskSeed,
 	}
+	attackStart := workflow.Now(ctx)
 	if err := workflow.ExecuteActivity(attackCtx, api.ActivityAttack, attackIn).Get(ctx, &res.Attack); err != nil {
 		return fail(fmt.Errorf("attack: %w", err))
 	}
+	attackSecs := workflow.Now(ctx).Sub(attackStart).Seconds()
 	prog.phase = api.PhaseReporting
 	reportCtx := workflow.WithActivityOptions(ctx, stepOptions(in, ReportTimeout))
 	reportIn := api.ReportInput{
 		Spec: in.Spec, StoreURL: in.StoreURL, ExperimentPrefix: res.Prepare.ExperimentPrefix,
 		AttackSummaryKey: res.Attack.SummaryKey,
+		Models:           res.Prepare.Models, DatasetFingerprint: res.Prepare.DatasetFingerprint,
+		Trained: res.Trained, Reused: res.Reused, Version: in.Version,
+		Timing: api.ReportTiming{
+			WallSeconds:   workflow.Now(ctx).Sub(info.WorkflowStartTime).Seconds(),
+			TrainSeconds:  res.TrainTotals.TrainSeconds,
+			TrainWorkers:  max(in.TrainSlots, 1),
+			AttackSeconds: attackSecs,
+		},
 	}
 	if err := workflow.ExecuteActivity(reportCtx, api.ActivityReport, reportIn).Get(ctx, &res.Report); err != nil {
 		return fail(fmt.Errorf("report: %w", err))

@@ -42,8 +42,12 @@ func trainOptions(in api.ExperimentInput) workflow.ActivityOptions {
 	if timeout <= 0 {
 		timeout = api.DefaultTrainTimeout
 	}
+	queue := in.TaskQueue
+	if in.TrainQueue != "" {
+		queue = in.TrainQueue
+	}
 	return workflow.ActivityOptions{
-		TaskQueue:           in.TaskQueue,
+		TaskQueue:           queue,
 		StartToCloseTimeout: timeout,
 		HeartbeatTimeout:    TrainHeartbeatTimeout,
 		WaitForCancellation: true,

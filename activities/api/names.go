@@ -25,6 +25,14 @@ const SignalBatchProgress = "batch-progress"
 // DefaultTaskQueue is the task queue workers poll when none is configured.
 const DefaultTaskQueue = "umbra"
 
+// Task queues of a split deployment: training activities go to QueueTrain
+// (workers with training slots); workflows, Prepare, Attack and Report go to
+// QueueAttack.
+const (
+	QueueTrain  = "umbra-train"
+	QueueAttack = "umbra-attack"
+)
+
 // Application-error type names (temporal.NewApplicationError's errType).
 // Workflows list them as non-retryable in activity retry policies.
 const (

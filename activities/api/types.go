@@ -33,6 +33,14 @@ type ExperimentInput struct {
 	MaxConcurrentBatches int `json:"max_concurrent_batches,omitempty"`
 	// TaskQueue for activities and children (empty: the workflow's own).
 	TaskQueue string `json:"task_queue,omitempty"`
+	// TrainQueue, when set, receives the TrainModel activities instead of
+	// TaskQueue (e.g. QueueTrain).
+	TrainQueue string `json:"train_queue,omitempty"`
+	// TrainSlots is the number of models expected to train at once (for the
+	// report's orchestration overhead; 0: unknown, taken as 1).
+	TrainSlots int `json:"train_slots,omitempty"`
+	// Version is the version of the submitting binary, for the report.
+	Version string `json:"version,omitempty"`
 	// TrainTimeout is the StartToClose timeout of one TrainModel attempt
 	// (0: DefaultTrainTimeout).
 	TrainTimeout time.Duration `json:"train_timeout,omitempty"`
@@ -301,6 +309,26 @@ type ReportInput struct {
 	StoreURL         string `json:"store_url"`
 	ExperimentPrefix string `json:"experiment_prefix"`
 	AttackSummaryKey string `json:"attack_summary_key"`
+	// Models gives the model keys (for the scores.npy export).
+	Models             ModelKeys `json:"models"`
+	DatasetFingerprint string    `json:"dataset_fingerprint"`
+	// Trained and Reused count this run's fresh and reused models.
+	Trained int          `json:"trained"`
+	Reused  int          `json:"reused"`
+	Timing  ReportTiming `json:"timing"`
+	Version string       `json:"version,omitempty"`
+}
+
+// ReportTiming carries the experiment's measured durations to the report.
+type ReportTiming struct {
+	// WallSeconds runs from the workflow's start to the report.
+	WallSeconds float64 `json:"wall_seconds"`
+	// TrainSeconds sums the training time of freshly trained models.
+	TrainSeconds float64 `json:"train_seconds"`
+	// TrainWorkers is the number of models that trained at once.
+	TrainWorkers int `json:"train_workers"`
+	// AttackSeconds is the wall time of the Attack activity.
+	AttackSeconds float64 `json:"attack_seconds"`
 }
 
 // ReportOutput lists the keys of the written report files.

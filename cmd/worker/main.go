@@ -11,7 +11,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCmd(os.Stderr, registrations, os.LookupEnv).ExecuteContext(ctx); err != nil {
+	if err := newRootCmd(os.Stderr, newRegistrations(), os.LookupEnv).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "umbra-worker:", err)
 		stop()
 		os.Exit(1)
