@@ -38,8 +38,7 @@
 //
 // # Splits
 //
-// Split draws a uniformly random permutation of [0, total) with the stream
-// rand.NewPCG(Mix(seed, TagSplit), 0) and the same bounded-integer and
-// Fisher–Yates rules, and returns its first `universe` entries and its next
-// `population` entries, each sorted ascending.
+// The universe and population are drawn by datasets.SplitIndices with the
+// spec's split seed (see package activities); this package only plans
+// membership.
 package plan

@@ -211,73 +211,7 @@ func TestMaskErrors(t *testing.T) {
 	}
 }
 
-func TestSplit(t *testing.T) {
-	for _, c := range []struct {
-		seed                        uint64
-		total, universe, population int
-		golden                      string
-	}{
-		{1, 100, 50, 30, "a9bdf42e483edee4"},
-		{2, 60000, 25000, 10000, "5cec7ab934637626"},
-		{3, 10, 10, 0, "7b3963ef14dfab87"},
-		{4, 10, 0, 10, "320c2fd82e66c900"},
-	} {
-		u, p, err := Split(c.seed, c.total, c.universe, c.population)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(u) != c.universe || len(p) != c.population {
-			t.Fatalf("sizes %d, %d; want %d, %d", len(u), len(p), c.universe, c.population)
-		}
-		seen := make(map[int]bool)
-		for _, set := range [][]int{u, p} {
-			if !slices.IsSorted(set) {
-				t.Fatal("indices not sorted")
-			}
-			for _, i := range set {
-				if i < 0 || i >= c.total {
-					t.Fatalf("index %d outside [0, %d)", i, c.total)
-				}
-				if seen[i] {
-					t.Fatalf("index %d chosen twice", i)
-				}
-				seen[i] = true
-			}
-		}
-		h := sha256.New()
-		for _, set := range [][]int{u, p} {
-			for _, i := range set {
-				h.Write([]byte{byte(i), byte(i >> 8), byte(i >> 16), byte(i >> 24)})
-			}
-			h.Write([]byte{0xff})
-		}
-		if got := hex.EncodeToString(h.Sum(nil)[:8]); got != c.golden {
-			t.Errorf("Split(%d, %d, %d, %d) hash = %s, want %s", c.seed, c.total, c.universe, c.population, got, c.golden)
-		}
-	}
-	// Hand-checkable: with total = universe every index is in the universe.
-	u, _, _ := Split(99, 5, 5, 0)
-	if !slices.Equal(u, []int{0, 1, 2, 3, 4}) {
-		t.Fatalf("full universe = %v", u)
-	}
-}
 
-func TestSplitErrors(t *testing.T) {
-	for _, c := range []struct {
-		total, universe, population int
-		want                        string
-	}{
-		{0, 0, 0, "total = 0"},
-		{10, -1, 0, "universe = -1"},
-		{10, 0, -2, "population = -2"},
-		{10, 6, 5, "universe + population = 6 + 5 exceeds total = 10"},
-	} {
-		_, _, err := Split(1, c.total, c.universe, c.population)
-		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("Split(%d, %d, %d) error = %v, want one naming %q", c.total, c.universe, c.population, err, c.want)
-		}
-	}
-}
 
 func BenchmarkMasks256x60000(b *testing.B) {
 	for b.Loop() {
@@ -295,10 +229,3 @@ func BenchmarkMaskRow256x60000(b *testing.B) {
 	}
 }
 
-func BenchmarkSplit60000(b *testing.B) {
-	for b.Loop() {
-		if _, _, err := Split(1, 60000, 25000, 10000); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
