@@ -1,8 +1,9 @@
 // Package attacks owns Umbra's membership-inference attacks and their
-// metrics, as pure functions over score arrays. It imports no Temporal code,
-// keeps no package-level mutable state, and takes no context.Context: every
-// function is a bounded, sub-second-to-seconds CPU computation over arrays
-// already in memory.
+// metrics, as pure functions over score arrays. It imports no Temporal code
+// and keeps no package-level mutable state. The score-array attacks take no
+// context.Context: each is a bounded, sub-second-to-seconds CPU computation
+// over arrays already in memory; the two attacks that query or train models
+// (adversarial-example confidence and the shadow attack classifier) do.
 //
 // # Inputs
 //
@@ -116,9 +117,9 @@
 // true-class probability. Both are averaged over augmentations. With A = 1
 // both are strictly increasing functions of φ, so their ROC curves coincide.
 //
-// Attacks that produce their own scores (the adversarial-distance I_A and
-// the shadow attack classifier, wired with the trainer elsewhere) only need
-// EvaluateTarget or Evaluate.
+// Attacks that produce their own scores (the adversarial-example confidence
+// I_A and the shadow attack classifier, below) only need EvaluateTarget or
+// Evaluate.
 //
 // # Metrics
 //
@@ -140,4 +141,60 @@
 // CDF; gonum's stat.ROC needs the scores pre-sorted with their labels,
 // works with float weights and has no AUC, whereas ComputeROC sorts two
 // plain float64 slices and counts in integers, which keeps AUC exact.
+//
+// # Adversarial-example confidence (Song, Shokri & Mittal, "Privacy Risks of Securing Machine Learning Models against Adversarial Examples", CCS 2019, I_A)
+//
+// AdversarialScores is white-box: for every query example x with label y it
+// runs untargeted L∞ PGD (trainer.PGD: ε, steps, step size α — 2.5·ε/steps
+// when 0 —, optional uniform random start, inputs clipped to [Min, Max],
+// default [0, 1]) against the target model and scores the example with the
+// target's softmax probability of y on the adversarial example x′, a value
+// in [0, 1]; higher means member. ε = 0 disables the attack and gives
+// exactly the clean true-class probability of trainer.Logits (I_B). The
+// paper applies I_A to adversarially trained models, attacked with the same
+// PGD as in their training, where robustness generalises worse on members;
+// here the attack may be run against any target model, with the PGD
+// parameters of the experiment spec. Queries are processed BatchSize at a
+// time (default the model's MaxBatch); the random start of a query depends
+// on Seed, its position in idx and BatchSize. The cost is steps + 1
+// forward passes and steps backward passes per query, so callers usually
+// pass a subset idx: AdversarialTarget scores idx, excludes (NaN) the rest
+// and evaluates against the target's keep row with EvaluateTarget.
+//
+// # Shadow attack classifier (Shokri et al., S&P 2017; Salem et al., "ML-Leaks", NDSS 2019)
+//
+// As in ML-Doctor's black-box shadow setting, the features of (model,
+// example) are the model's softmax posterior sorted in decreasing order and
+// cut to its TopK largest values (default 3 as in ML-Leaks,
+// ShadowAllClasses for all; capped at the class count), then a correctness
+// bit (first argmax of the logits == label). Rows are labelled IN/OUT by
+// the shadow model's keep row. An MLP (trainer "mlp", hidden [64], two
+// outputs, Adam lr 1e-3, batch 128, 30 epochs, constant rate, seeded)
+// learns IN vs OUT, and the score of a target's example is its P(IN).
+// Unlike the reference implementations, each shadow model is not split
+// into its own train/test sets: every model of the experiment is trained on
+// a seeded half-mask of one pool, so its IN and OUT rows are those of the
+// keep mask, as for LiRA.
+//
+// Training rows: up to MaxRows/2 IN and MaxRows/2 OUT (model, example)
+// pairs (default 20000 rows in all), drawn without replacement with
+// Floyd's algorithm from a PCG seeded by Seed, so the training set is
+// balanced even where the mask is not. Two ways to pick the shadows:
+//   - leave-one-out (Shadows nil): the rows are drawn once from all M
+//     models, and target t's attack model is trained on those rows minus
+//     model t's (about MaxRows·(M−1)/M rows); one attack model per target.
+//   - fixed (Shadows set): one attack model trained on rows of the listed
+//     models, which must exclude every target, and applied to all targets;
+//     the cheap option when there are many targets.
+//
+// Inputs are per-model N×C logits through a LogitSource (LogitSlices wraps
+// in-memory slices); every model's logits are requested at most once, and
+// a wrong length is an ErrShape error naming the model. Features are
+// computed in float64 and stored as float32. ShadowClassifier evaluates the
+// per-target scores with Evaluate.
+//
+// These two attacks train or query models through the trainer, so, unlike
+// the rest of the package, they take a context.Context: cancellation is
+// checked between query chunks or models and inside trainer.PGD,
+// trainer.Logits and trainer.Train.
 package attacks
