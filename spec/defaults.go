@@ -100,8 +100,9 @@ func DefaultDefense(name string) Defense {
 
 // DefaultAttack returns the named attack with its default parameters:
 // LiRA needs 2 IN/OUT models per example (1 for the fixed-variance
-// variants); RMIA a = 0.3, gamma = 2, all population points; adversarial
-// eps = 8/255, 10 steps of eps/4.
+// variants); RMIA a = 0.3, gamma = 1 (with near-saturated models a
+// likelihood-ratio threshold of 2 is rarely reached and every score ties),
+// all population points; adversarial eps = 8/255, 10 steps of eps/4.
 func DefaultAttack(name string) Attack {
 	a := Attack{Name: name}
 	switch name {
@@ -114,7 +115,7 @@ func DefaultAttack(name string) Attack {
 	case AttackLiRAOfflineFixedVar:
 		a.LiRA = &LiRA{MinOut: 1}
 	case AttackRMIA:
-		a.RMIA = &RMIA{A: 0.3, Gamma: 2}
+		a.RMIA = &RMIA{A: 0.3, Gamma: 1}
 	case AttackAdversarial:
 		a.Adversarial = &Adversarial{Eps: 8.0 / 255, Steps: 10}
 	}

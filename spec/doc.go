@@ -72,7 +72,7 @@
 //	  {name, label [name], parameters}; labels must be unique:
 //	  lira-online, lira-online-fixed-variance: min_in, min_out [2, or 1 for fixed variance]
 //	  lira-offline, lira-offline-fixed-variance: min_out [2, or 1]
-//	  rmia: a [0.3] in [0, 1], gamma [2], population_samples [all of dataset.population]
+//	  rmia: a [0.3] in [0, 1], gamma [1], population_samples [all of dataset.population]
 //	  adversarial: eps [8/255], steps [10], step_size [eps/4]
 //	  loss, confidence, shadow-classifier: no parameters
 //	metrics:

@@ -77,7 +77,7 @@ shadows: {count: 8, keep: 0.5, mask_seed: 0}
 eval: {targets: 2, augmentations: [identity]}
 attacks:
   - {name: lira-online, label: lira-online, min_in: 2, min_out: 2}
-  - {name: rmia, label: rmia, a: 0.3, gamma: 2, population_samples: 200}
+  - {name: rmia, label: rmia, a: 0.3, gamma: 1, population_samples: 200}
 metrics: {fpr: [0.001, 0.01]}
 `,
 		"checkpoint period":     strings.Replace(base, "epochs: 5", "epochs: 5\n  checkpoint_every: 2", 1),
@@ -130,7 +130,7 @@ func TestHashChanges(t *testing.T) {
 		"keep":               {"count: 8", "count: 8\n  keep: 0.4", false},
 		"mask seed":          {"count: 8", "count: 8\n  mask_seed: 1", false},
 		"targets":            {"targets: 2", "targets: 3", true},
-		"attack param":       {"name: rmia", "name: rmia\n    gamma: 1", true},
+		"attack param":       {"name: rmia", "name: rmia\n    gamma: 2", true},
 		"attack added":       {"name: rmia", "name: rmia\n  - name: loss", true},
 		"attack order":       {"  - name: lira-online\n  - name: rmia", "  - name: rmia\n  - name: lira-online", true},
 		"attack label":       {"name: rmia", "name: rmia\n    label: rmia-a", true},

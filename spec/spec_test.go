@@ -133,7 +133,7 @@ func TestVariantDefaults(t *testing.T) {
 			return *s.Attacks[1].LiRA == LiRA{MinOut: 1}
 		}},
 		{"rmia", "  - {name: rmia, population_samples: 50}", func(s *Spec) bool {
-			return *s.Attacks[1].RMIA == RMIA{A: 0.3, Gamma: 2, PopulationSamples: 50}
+			return *s.Attacks[1].RMIA == RMIA{A: 0.3, Gamma: 1, PopulationSamples: 50}
 		}},
 		{"adversarial step derived", "  - {name: adversarial, eps: 0.1, label: adv}", func(s *Spec) bool {
 			return *s.Attacks[1].Adversarial == Adversarial{Eps: 0.1, Steps: 10, StepSize: 0.025} && s.Attacks[1].Label == "adv"
