@@ -144,9 +144,7 @@ func (ss *scoreSet) population() []int {
 // leave-one-out over the spec's targets, and stores each attack's
 // per-target scores (float64 .npy) and attacks.json.
 func (a *Activities) Attack(ctx context.Context, in api.AttackInput) (api.AttackOutput, error) {
-	start := time.Now()
 	met := a.metrics(ctx)
-	defer func() { met.ObserveActivity(api.ActivityAttack, time.Since(start)) }()
 	s, err := parseSpec(in.Spec)
 	if err != nil {
 		return api.AttackOutput{}, err

@@ -18,6 +18,10 @@
 // trains on the universe examples of plan.MaskRow(mask_seed, count, universe,
 // keep, i) and is scored on every experiment example.
 //
+// Metrics: activities record trainings, epochs, checkpoints and attack
+// durations; activity durations are timed by the worker's interceptor
+// (package worker), not here.
+//
 // Store keys (see artifacts): models/<key>/epoch-NNNN.safetensors
 // (resumable training state), final.safetensors (weights), scores.npy
 // (float32 [examples][augmentations] of LiRA's φ), logits.npy (float32

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -35,8 +34,6 @@ func datasetError(err error) error {
 // and stores keep.npy (bool, models × examples; population columns false)
 // and labels.npy (int64, examples) under the experiment's prefix.
 func (a *Activities) Prepare(ctx context.Context, in api.PrepareInput) (api.PrepareOutput, error) {
-	start := time.Now()
-	defer func() { a.metrics(ctx).ObserveActivity(api.ActivityPrepare, time.Since(start)) }()
 	s, err := parseSpec(in.Spec)
 	if err != nil {
 		return api.PrepareOutput{}, err

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/umbra-ml/umbra/activities/api"
 	"github.com/umbra-ml/umbra/artifacts"
@@ -28,8 +27,6 @@ const (
 // recomputed from the stored float64 per-target scores, so the table and
 // the curves come from the same numbers.
 func (a *Activities) Report(ctx context.Context, in api.ReportInput) (api.ReportOutput, error) {
-	start := time.Now()
-	defer func() { a.metrics(ctx).ObserveActivity(api.ActivityReport, time.Since(start)) }()
 	s, err := parseSpec(in.Spec)
 	if err != nil {
 		return api.ReportOutput{}, err

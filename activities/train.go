@@ -42,9 +42,7 @@ const logitsName = "logits.npy"
 // then scores every experiment example under every query augmentation and
 // stores weights, scores, logits and finally the manifest.
 func (a *Activities) TrainModel(ctx context.Context, in api.TrainModelInput) (out api.TrainModelOutput, err error) {
-	start := time.Now()
 	met := a.metrics(ctx)
-	defer func() { met.ObserveActivity(api.ActivityTrainModel, time.Since(start)) }()
 	s, err := parseSpec(in.Spec)
 	if err != nil {
 		return out, err
