@@ -66,6 +66,8 @@ func newRootCmd(out, errOut io.Writer) *cobra.Command {
 	pf.StringVar(&g.Namespace, "namespace", envOr(envNamespace, "default"), "Temporal namespace (env "+envNamespace+")")
 	pf.StringVar(&g.StateDir, "state-dir", envOr(envStateDir, ".umbra"), "directory for local state: embedded server DB, local artifacts (env "+envStateDir+")")
 	pf.StringVar(&g.LogLevel, "log-level", envOr(envLogLevel, "warn"), "log level: debug, info, warn, error (env "+envLogLevel+")")
-	root.AddCommand(newServerCmd(g), newRunCmd(g))
+	root.AddCommand(newServerCmd(g), newRunCmd(g),
+		newStatusCmd(g), newWatchCmd(g), newReportCmd(g), newCancelCmd(g), newSweepCmd(g),
+		newDataCmd(g), newArtifactsCmd(g))
 	return root
 }
