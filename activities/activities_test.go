@@ -259,3 +259,41 @@ func TestInvalidSpecIsNonRetryable(t *testing.T) {
 		t.Errorf("err = %v, want type %s", err, api.ErrTypeInvalidSpec)
 	}
 }
+
+// TestTooFewShadowsIsNonRetryable runs LiRA offline on 4 models: with
+// leave-one-out, a target's non-members have a single OUT shadow, below
+// min_out = 2, so the attack cannot be evaluated. The error must say why and
+// must not be retried.
+func TestTooFewShadowsIsNonRetryable(t *testing.T) {
+	f := newFixture(t)
+	f.spec = []byte(strings.Replace(tinySpec, "count: 8", "count: 4", 1))
+	s, err := spec.Parse(f.spec, "four.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hash = s.Hash()
+	v, err := f.env.ExecuteActivity(f.acts.Prepare, api.PrepareInput{Spec: f.spec, SpecHash: f.hash, StoreURL: f.url, Models: 4, MaskSeed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prep api.PrepareOutput
+	if err := v.Get(&prep); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := f.env.ExecuteActivity(f.acts.TrainModel, api.TrainModelInput{Spec: f.spec, StoreURL: f.url, ModelIndex: i,
+			Models: 4, Universe: prep.Universe, ModelKey: prep.Models.Key(i), MaskSeed: 11}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = f.env.ExecuteActivity(f.acts.Attack, api.AttackInput{Spec: f.spec, StoreURL: f.url,
+		ExperimentPrefix: prep.ExperimentPrefix, Models: prep.Models, MaskSeed: 11})
+	if err == nil {
+		t.Fatal("attack on 4 models succeeded; want an empty-class error")
+	}
+	for _, want := range []string{"lira-offline", "one class is empty", "use more shadows", api.ErrTypeAttack} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}

@@ -3,10 +3,13 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/umbra-ml/umbra/activities/api"
 	"github.com/umbra-ml/umbra/artifacts"
@@ -166,14 +169,14 @@ func (a *Activities) Attack(ctx context.Context, in api.AttackInput) (api.Attack
 		t0 := time.Now()
 		results, err := a.runAttack(ctx, st, s, atk, ss, tg, in)
 		if err != nil {
-			return api.AttackOutput{}, fmt.Errorf("attack %s: %w", atk.Label, err)
+			return api.AttackOutput{}, attackError(atk, s, err)
 		}
 		// Population examples are never members of any model; attacks
 		// that score them anyway leave them out of the evaluation.
 		results = excludePopulation(results, ss)
 		agg, _, err := attacks.Evaluate(atk.Label, results, ss.keep, mopts)
 		if err != nil {
-			return api.AttackOutput{}, fmt.Errorf("attack %s: %w", atk.Label, err)
+			return api.AttackOutput{}, attackError(atk, s, err)
 		}
 		secs := time.Since(t0).Seconds()
 		met.ObserveAttack(atk.Label, time.Since(t0))
@@ -246,4 +249,31 @@ func putTargetScores(ctx context.Context, st artifacts.Store, key string, result
 		return fmt.Errorf("store %s: %w", key, err)
 	}
 	return nil
+}
+
+// attackError reports an attack that cannot be computed. Errors of the
+// attack computations themselves (shapes, empty classes, non-finite scores)
+// are deterministic, so they are non-retryable, with a hint when too few
+// shadow models are the likely cause; store and context errors stay
+// retryable.
+func attackError(atk spec.Attack, s *spec.Spec, err error) error {
+	err = fmt.Errorf("attack %s: %w", atk.Label, err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var attackErr bool
+	for _, e := range []error{attacks.ErrEmptyClass, attacks.ErrShape, attacks.ErrNonFinite, attacks.ErrConfig} {
+		attackErr = attackErr || errors.Is(err, e)
+	}
+	if !attackErr {
+		return err
+	}
+	msg := err.Error()
+	if errors.Is(err, attacks.ErrEmptyClass) {
+		msg += fmt.Sprintf(" (with %d models each example has about %d IN and %d OUT shadows per target, "+
+			"so examples below the attack's min_in/min_out are excluded; use more shadows, lower min_in/min_out, "+
+			"or a fixed-variance LiRA variant; trained models are reused on the next run)",
+			s.Shadows.Count, int(float64(s.Shadows.Count-1)*s.Shadows.Keep), int(float64(s.Shadows.Count-1)*(1-s.Shadows.Keep)))
+	}
+	return temporal.NewNonRetryableApplicationError(msg, api.ErrTypeAttack, err)
 }

@@ -44,11 +44,16 @@ const (
 	// ErrTypeDataset: the dataset is missing or does not match its
 	// fingerprint.
 	ErrTypeDataset = "UmbraDataset"
+	// ErrTypeAttack: an attack cannot be computed from the stored scores
+	// (e.g. too few shadow models for its IN/OUT minimums); recomputing
+	// from the same scores would fail again. Fix the spec's attacks and
+	// run again: every trained model is reused.
+	ErrTypeAttack = "UmbraAttack"
 )
 
 // NonRetryableErrorTypes lists the error types above, for RetryPolicy.
 func NonRetryableErrorTypes() []string {
-	return []string{ErrTypeDiverged, ErrTypeInvalidSpec, ErrTypeDataset}
+	return []string{ErrTypeDiverged, ErrTypeInvalidSpec, ErrTypeDataset, ErrTypeAttack}
 }
 
 // MaxModelsPerBatch bounds the TrainModel activities one Batch workflow

@@ -298,8 +298,8 @@ type AttackInput struct {
 type AttackOutput struct {
 	// SummaryKey is the artifact key of the full attack results.
 	SummaryKey string `json:"summary_key"`
-	// Metrics maps "<attack>/<metric>" (e.g. "lira/auc",
-	// "lira/tpr@0.001fpr") to its value: a few dozen numbers at most.
+	// Metrics maps "<attack label>.auc" (e.g. "lira-online.auc") to the
+	// attack's mean AUC over targets: a few numbers at most.
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
