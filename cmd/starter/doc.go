@@ -21,6 +21,28 @@
 // tests can share one server. It prints "ready <host:port> ..." on stdout
 // once the frontend answers.
 //
+//	umbra-starter run SPEC [--out DIR] [--store URL] [--slots N] [--detach]
+//
+// runs an experiment and writes report.json, report.html and the .npy
+// exports to --out. Without --temporal it starts the embedded server on
+// <state-dir>/temporal.db (free ports, a lock on the state dir), an
+// in-process worker polling both task queues with --slots training slots,
+// and a local artifact store under <state-dir>/artifacts. The workflow ID
+// derives from the spec hash, so the same spec attaches to a running
+// experiment or reruns reusing every trained model.
+//
+//	umbra-starter status|watch|report|cancel ID|SPEC
+//	umbra-starter sweep FILE... [--concurrency N] [--out DIR]
+//	umbra-starter data fetch NAME --dir DIR [--from PATH]
+//	umbra-starter artifacts gc [--store URL] [--keep N] [--dry-run]
+//
+// inspect, follow (resuming an interrupted embedded run), download the
+// outputs of and cancel an experiment; run several experiments as one Sweep
+// workflow; fetch a dataset's canonical files with SHA-256 checks; delete
+// intermediate checkpoints of finished models. Cluster connections take the
+// worker's TLS flags (--tls, --tls-ca, --tls-cert, --tls-key,
+// --tls-server-name, env UMBRA_TLS_*) and --store (env UMBRA_STORE).
+//
 // This is the only binary that links the Temporal server
 // (go.temporal.io/server, ~200 MB); the worker stays SDK-only.
 package main
