@@ -17,6 +17,7 @@ func Conv2DForward(s Conv2DShape, y, x, w, b, scratch []float32) error {
 	ohw := s.OutH() * s.OutW()
 	outImg := s.K * ohw
 	ckk := s.C * s.KH * s.KW
+	pack := scratch[s.colLen():]
 	for n := 0; n < s.N; n++ {
 		xn := x[n*inImg : (n+1)*inImg]
 		yn := y[n*outImg : (n+1)*outImg]
@@ -33,7 +34,7 @@ func Conv2DForward(s Conv2DShape, y, x, w, b, scratch []float32) error {
 			beta = 1
 		}
 		// yn[K×OHW] = w[K×CKK] · col[CKK×OHW] (+ yn holding the bias).
-		gemm(false, false, s.K, ohw, ckk, 1, w, ckk, col, ohw, beta, yn, ohw)
+		gemm(pack, false, false, s.K, ohw, ckk, 1, w, ckk, col, ohw, beta, yn, ohw)
 	}
 	return nil
 }
@@ -61,6 +62,7 @@ func Conv2DBackward(s Conv2DShape, dx, dw, db, dy, x, w, scratch []float32) erro
 	outImg := s.K * ohw
 	ckk := s.C * s.KH * s.KW
 	pw := s.pointwise()
+	pack := scratch[s.colLen():]
 	for n := 0; n < s.N; n++ {
 		xn := x[n*inImg : (n+1)*inImg]
 		dyn := dy[n*outImg : (n+1)*outImg]
@@ -75,18 +77,18 @@ func Conv2DBackward(s Conv2DShape, dx, dw, db, dy, x, w, scratch []float32) erro
 			im2col(s, col, xn)
 		}
 		// dw[K×CKK] += dyn[K×OHW] · colᵀ[OHW×CKK].
-		gemm(false, true, s.K, ckk, ohw, 1, dyn, ohw, col, ohw, 1, dw, ckk)
+		gemm(pack, false, true, s.K, ckk, ohw, 1, dyn, ohw, col, ohw, 1, dw, ckk)
 		if dx == nil {
 			continue
 		}
 		dxn := dx[n*inImg : (n+1)*inImg]
 		if pw {
 			// dxn[C×HW] += wᵀ[C×K] · dyn[K×HW].
-			gemm(true, false, ckk, ohw, s.K, 1, w, ckk, dyn, ohw, 1, dxn, ohw)
+			gemm(pack, true, false, ckk, ohw, s.K, 1, w, ckk, dyn, ohw, 1, dxn, ohw)
 			continue
 		}
 		// dcol[CKK×OHW] = wᵀ[CKK×K] · dyn[K×OHW], then scatter-add into dxn.
-		gemm(true, false, ckk, ohw, s.K, 1, w, ckk, dyn, ohw, 0, col, ohw)
+		gemm(pack, true, false, ckk, ohw, s.K, 1, w, ckk, dyn, ohw, 0, col, ohw)
 		col2im(s, dxn, col)
 	}
 	return nil

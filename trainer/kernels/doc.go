@@ -36,14 +36,18 @@
 // across steps. The worker trains one model per core, so parallelism lives
 // above this package.
 //
-// Matrix products go through gonum's blas32 package, so whichever
-// implementation the process selected with blas32.Use (OpenBLAS through
-// gonum.org/v1/netlib behind a build tag, or gonum's pure-Go code) is used.
-// gonum's pure-Go Sgemm splits large products across goroutines; to keep
-// the single-threaded, allocation-free contract under the pure-Go
-// implementation, kernels detect it and issue products in tiles small
-// enough for its serial path. OpenBLAS must be limited to one thread by the
-// process (OPENBLAS_NUM_THREADS=1).
+// Matrix products go through whichever implementation the process selected
+// with blas32.Use. With OpenBLAS (through gonum.org/v1/netlib behind a build
+// tag) it is called directly; OpenBLAS must be limited to one thread by the
+// process (OPENBLAS_NUM_THREADS=1). With gonum's pure-Go implementation on
+// a CPU with AVX2 and FMA, products run on the packed-panel kernel of
+// trainer/internal/simd instead (about 3.5× gonum on the 32→64-channel
+// convolution of BenchmarkConv2D), packing into the tail of the caller's
+// scratch (Conv2DShape.ScratchLen counts it), except products under 16
+// columns wide, where gonum is faster. Elsewhere (other CPUs, non-amd64,
+// the purego build tag) gonum's Sgemm is used; as it splits large products
+// across goroutines, kernels issue them in tiles small enough for its
+// serial path, keeping the single-threaded, allocation-free contract.
 //
 // Convolution is im2col + GEMM per image: the image is unrolled into a
 // [Cin·KH·KW × OH·OW] matrix (rows copied with copy() where the stride is 1)

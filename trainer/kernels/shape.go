@@ -3,6 +3,8 @@ package kernels
 import (
 	"errors"
 	"fmt"
+
+	"github.com/umbra-ml/umbra/trainer/internal/simd"
 )
 
 // ErrShape is wrapped by every error a kernel returns for inconsistent
@@ -73,13 +75,31 @@ func (s Conv2DShape) pointwise() bool {
 
 // ScratchLen is the number of float32s of scratch that Conv2DForward and
 // Conv2DBackward need: one image's unrolled input, C·KH·KW × OH·OW
-// (0 for a 1×1, stride-1, unpadded convolution). The same buffer serves
-// both calls.
+// (none for a 1×1, stride-1, unpadded convolution), followed, on CPUs where
+// the products run on the AVX2/FMA kernel of trainer/internal/simd, by that
+// kernel's packing space for the largest of the convolution's products.
+// The same buffer serves both calls.
 func (s Conv2DShape) ScratchLen() int {
+	return s.colLen() + s.packLen()
+}
+
+// colLen is the length of one image's unrolled input (0 when pointwise).
+func (s Conv2DShape) colLen() int {
 	if s.pointwise() {
 		return 0
 	}
 	return s.C * s.KH * s.KW * s.OutH() * s.OutW()
+}
+
+// packLen is the packing space of the products of Conv2DForward and
+// Conv2DBackward on the SIMD kernel, or 0 where it is not used.
+func (s Conv2DShape) packLen() int {
+	if !useSIMD() {
+		return 0
+	}
+	ohw := s.OutH() * s.OutW()
+	ckk := s.C * s.KH * s.KW
+	return max(simd.PackLen(s.K, ohw, ckk), simd.PackLen(s.K, ckk, ohw), simd.PackLen(ckk, ohw, s.K))
 }
 
 // Validate reports whether the geometry is usable.

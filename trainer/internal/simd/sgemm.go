@@ -34,16 +34,40 @@ type Work struct {
 	tile   [mr * nr]float32
 }
 
+// packLens returns the lengths of the packed-A and packed-B buffers of an
+// m×n×k product.
+func packLens(m, n, k int) (ap, bp int) {
+	roundUp := func(v, to int) int { return (v + to - 1) / to * to }
+	kb := min(kc, k)
+	return roundUp(min(mc, m), mr) * kb, roundUp(min(nc, n), nr) * kb
+}
+
+// PackLen is the number of float32s of packing space Gemm needs for an
+// m×n×k product (at most 160 Ki floats, whatever the shape).
+func PackLen(m, n, k int) int {
+	ap, bp := packLens(m, n, k)
+	return ap + bp
+}
+
+// Borrow makes w pack an m×n×k product into buf instead of buffers of its
+// own, so that callers without a long-lived Work (the stateless kernels of
+// trainer/kernels) stay allocation-free: buf must hold PackLen(m, n, k)
+// float32s, and must not be used otherwise until the product is done.
+func (w *Work) Borrow(buf []float32, m, n, k int) {
+	ap, bp := packLens(m, n, k)
+	w.ap = buf[:ap:ap]
+	w.bp = buf[ap : ap+bp : ap+bp]
+}
+
 // grow sizes the packing buffers for an m×n×k product (first use only, for
 // a caller whose shapes do not change).
 func (w *Work) grow(m, n, k int) {
-	roundUp := func(v, to int) int { return (v + to - 1) / to * to }
-	kb := min(kc, k)
-	if need := roundUp(min(mc, m), mr) * kb; len(w.ap) < need {
-		w.ap = make([]float32, need)
+	ap, bp := packLens(m, n, k)
+	if len(w.ap) < ap {
+		w.ap = make([]float32, ap)
 	}
-	if need := roundUp(min(nc, n), nr) * kb; len(w.bp) < need {
-		w.bp = make([]float32, need)
+	if len(w.bp) < bp {
+		w.bp = make([]float32, bp)
 	}
 }
 
