@@ -211,8 +211,6 @@ func TestMaskErrors(t *testing.T) {
 	}
 }
 
-
-
 func BenchmarkMasks256x60000(b *testing.B) {
 	for b.Loop() {
 		if _, err := Masks(1, 256, 60000, 0.5); err != nil {
@@ -228,4 +226,3 @@ func BenchmarkMaskRow256x60000(b *testing.B) {
 		}
 	}
 }
-
