@@ -107,6 +107,7 @@ func (a *Activities) TrainModel(ctx context.Context, in api.TrainModelInput) (ou
 		log.Info("resuming", "epoch", resume.Epoch, "checkpoint", resumeKey)
 	}
 	met.TrainingStarted()
+	workStart := time.Now()
 
 	every := in.CheckpointEvery
 	if every <= 0 {
@@ -189,12 +190,16 @@ func (a *Activities) TrainModel(ctx context.Context, in api.TrainModelInput) (ou
 	}
 	met.TrainingFinished()
 	out.Epochs = len(res.Epochs)
-	out.TrainSeconds = trainDur.Seconds()
-	if out.TrainSeconds > 0 {
-		out.SamplesPerSec = float64(len(members)*len(res.Epochs)) / out.TrainSeconds
+	// TrainSeconds is the model's whole work in this attempt (training,
+	// checkpoints, scoring, stores): the orchestration overhead compares it
+	// with wall time. SamplesPerSec counts the training steps alone.
+	out.TrainSeconds = time.Since(workStart).Seconds()
+	if secs := trainDur.Seconds(); secs > 0 {
+		out.SamplesPerSec = float64(len(members)*len(res.Epochs)) / secs
 	}
 	out.FinalLoss, out.FinalAccuracy = last.Loss, last.Accuracy
-	log.Info("trained", "epochs", out.Epochs, "seconds", fmt.Sprintf("%.2f", out.TrainSeconds), "loss", last.Loss, "accuracy", last.Accuracy)
+	log.Info("trained", "epochs", out.Epochs, "train_seconds", fmt.Sprintf("%.2f", trainDur.Seconds()),
+		"work_seconds", fmt.Sprintf("%.2f", out.TrainSeconds), "loss", last.Loss, "accuracy", last.Accuracy)
 	return out, nil
 }
 
@@ -208,32 +213,32 @@ func finished(ctx context.Context, st artifacts.Store, key string) bool {
 	return true
 }
 
-// findCheckpoint returns the newest readable checkpoint of a model: the one
-// the last heartbeat named, else the newest epoch file in the store. A
-// corrupt checkpoint is skipped in favour of an older one (logged).
+// findCheckpoint returns the newest readable checkpoint of a model: the
+// highest-numbered epoch file in the store, falling back to older ones when
+// one is corrupt (logged). The checkpoint named in the last heartbeat is
+// only a fallback for a store that cannot be listed: heartbeats are
+// throttled, so it can lag behind the store.
 func (a *Activities) findCheckpoint(ctx context.Context, st artifacts.Store, key string, log *slog.Logger) (*trainer.Checkpoint, string) {
 	var keys []string
-	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+	objs, err := st.List(ctx, artifacts.ModelPrefix(key))
+	if err != nil {
+		log.Warn("listing checkpoints failed; trying the last heartbeat's", "err", err)
+	}
+	for _, o := range objs {
+		if _, name, ok := artifacts.ParseModelKey(o.Key); ok {
+			if _, ok := artifacts.ParseEpochName(name); ok {
+				keys = append(keys, o.Key)
+			}
+		}
+	}
+	slices.Sort(keys) // zero-padded epoch numbers sort by epoch
+	slices.Reverse(keys)
+	if err != nil && activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
 		var hb api.TrainHeartbeat
 		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.CheckpointKey != "" {
 			keys = append(keys, hb.CheckpointKey)
 		}
 	}
-	objs, err := st.List(ctx, artifacts.ModelPrefix(key))
-	if err != nil {
-		log.Warn("listing checkpoints failed; starting from scratch", "err", err)
-	}
-	var epochs []string
-	for _, o := range objs {
-		if _, name, ok := artifacts.ParseModelKey(o.Key); ok {
-			if _, ok := artifacts.ParseEpochName(name); ok {
-				epochs = append(epochs, o.Key)
-			}
-		}
-	}
-	slices.Sort(epochs) // zero-padded epoch numbers sort by epoch
-	slices.Reverse(epochs)
-	keys = append(keys, epochs...)
 	for _, k := range keys {
 		b, err := artifacts.Get(ctx, st, k)
 		if err != nil {

@@ -233,9 +233,13 @@ type TrainModelOutput struct {
 	ModelIndex int    `json:"model_index"`
 	ModelKey   string `json:"model_key"`
 	// Reused is true when a finished model with this key already existed.
-	Reused        bool    `json:"reused"`
-	Epochs        int     `json:"epochs"`
-	TrainSeconds  float64 `json:"train_seconds"`
+	Reused bool `json:"reused"`
+	Epochs int  `json:"epochs"`
+	// TrainSeconds is the attempt's work on the model: training,
+	// checkpoints and scoring (what the orchestration overhead is measured
+	// against).
+	TrainSeconds float64 `json:"train_seconds"`
+	// SamplesPerSec counts training steps only.
 	SamplesPerSec float64 `json:"samples_per_sec"`
 	FinalLoss     float64 `json:"final_loss"`
 	FinalAccuracy float64 `json:"final_accuracy"`
@@ -323,7 +327,8 @@ type ReportInput struct {
 type ReportTiming struct {
 	// WallSeconds runs from the workflow's start to the report.
 	WallSeconds float64 `json:"wall_seconds"`
-	// TrainSeconds sums the training time of freshly trained models.
+	// TrainSeconds sums the TrainModel work time (training, checkpoints,
+	// scoring) of freshly trained models.
 	TrainSeconds float64 `json:"train_seconds"`
 	// TrainWorkers is the number of models that trained at once.
 	TrainWorkers int `json:"train_workers"`
