@@ -44,20 +44,12 @@ running the embedded experiment, so the command starts one and waits
 }
 
 func runCancel(cmd *cobra.Command, g *globalOptions, o *cancelOptions, arg string) error {
-	log, lvl, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
 	if o.Timeout <= 0 {
 		return fmt.Errorf("--timeout %v: must be > 0", o.Timeout)
 	}
-	t, err := resolveTarget(arg)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
 	embedded := g.Temporal == ""
-	sess, err := connect(ctx, g, &o.conn, log, lvl, embedded, false)
+	sess, t, err := openTarget(cmd, g, &o.conn, arg, true)
 	if err != nil {
 		return err
 	}

@@ -40,17 +40,9 @@ environment, as for the worker).`,
 }
 
 func runReport(cmd *cobra.Command, g *globalOptions, o *reportOptions, arg string) error {
-	log, lvl, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	t, err := resolveTarget(arg)
-	if err != nil {
-		return err
-	}
 	storeFlag := o.conn.Store
 	ctx := cmd.Context()
-	sess, err := connect(ctx, g, &o.conn, log, lvl, false, false)
+	sess, t, err := openTarget(cmd, g, &o.conn, arg, false)
 	if err != nil {
 		return err
 	}

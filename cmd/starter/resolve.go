@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -182,4 +183,23 @@ func fmtTime(t time.Time) string {
 		return "-"
 	}
 	return t.Local().Format("2006-01-02 15:04:05 MST")
+}
+
+// openTarget resolves arg to a workflow and opens a session for it (with
+// the in-process worker when withWorker is set and the session is
+// embedded). The caller closes the session.
+func openTarget(cmd *cobra.Command, g *globalOptions, o *connOptions, arg string, withWorker bool) (*session, target, error) {
+	log, lvl, err := g.logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, target{}, err
+	}
+	t, err := resolveTarget(arg)
+	if err != nil {
+		return nil, target{}, err
+	}
+	sess, err := connect(cmd.Context(), g, o, log, lvl, withWorker && g.Temporal == "", false)
+	if err != nil {
+		return nil, target{}, err
+	}
+	return sess, t, nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/umbra-ml/umbra/activities/api"
@@ -112,15 +111,9 @@ func runRun(cmd *cobra.Command, g *globalOptions, o *runOptions, specPath string
 	}
 	id := api.ExperimentWorkflowID(in.SpecHash)
 	start := time.Now()
-	run, err := sess.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    id,
-		TaskQueue:             api.QueueAttack,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		// Attach to a running experiment of the same spec instead of failing.
-		WorkflowExecutionErrorWhenAlreadyStarted: false,
-	}, api.WorkflowExperiment, in)
+	run, err := startOrAttach(ctx, sess.Client, id, api.WorkflowExperiment, in)
 	if err != nil {
-		return fmt.Errorf("starting experiment %s: %w", id, err)
+		return err
 	}
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "experiment %q: workflow %s (run %s), %d models, store %s\n", s.Name, id, run.GetRunID(), in.Models, sess.Store)

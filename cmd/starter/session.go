@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/umbra-ml/umbra/activities"
+	"github.com/umbra-ml/umbra/activities/api"
 	"github.com/umbra-ml/umbra/cmd/starter/internal/devserver"
 	"github.com/umbra-ml/umbra/worker"
 )
@@ -193,4 +195,20 @@ func lockStateDir(dir string) (func(), error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// startOrAttach starts workflow id of type wfType on the attack queue, or
+// attaches to it when it is already running (a finished one is started
+// again: the content-addressed models make the new run reuse its work).
+func startOrAttach(ctx context.Context, c client.Client, id, wfType string, input any) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                api.QueueAttack,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: false,
+	}, wfType, input)
+	if err != nil {
+		return nil, fmt.Errorf("starting %s %s: %w", wfType, id, err)
+	}
+	return run, nil
 }

@@ -55,16 +55,8 @@ interrupted experiment (watch does).`,
 }
 
 func runStatus(cmd *cobra.Command, g *globalOptions, o *statusOptions, arg string) error {
-	log, lvl, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	t, err := resolveTarget(arg)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
-	sess, err := connect(ctx, g, &o.conn, log, lvl, false, false)
+	sess, t, err := openTarget(cmd, g, &o.conn, arg, false)
 	if err != nil {
 		return err
 	}

@@ -161,15 +161,9 @@ func runSweep(cmd *cobra.Command, g *globalOptions, o *sweepOptions, paths []str
 	}
 	id := sweepWorkflowID(hashes)
 	start := time.Now()
-	run, err := sess.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    id,
-		TaskQueue:             api.QueueAttack,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		// Attach to a running sweep of the same specs instead of failing.
-		WorkflowExecutionErrorWhenAlreadyStarted: false,
-	}, api.WorkflowSweep, in)
+	run, err := startOrAttach(ctx, sess.Client, id, api.WorkflowSweep, in)
 	if err != nil {
-		return fmt.Errorf("starting sweep %s: %w", id, err)
+		return err
 	}
 	out := cmd.OutOrStdout()
 	models := 0

@@ -40,16 +40,8 @@ state.`,
 }
 
 func runWatch(cmd *cobra.Command, g *globalOptions, o *watchOptions, arg string) error {
-	log, lvl, err := g.logger(cmd.ErrOrStderr())
-	if err != nil {
-		return err
-	}
-	t, err := resolveTarget(arg)
-	if err != nil {
-		return err
-	}
 	ctx := cmd.Context()
-	sess, err := connect(ctx, g, &o.conn, log, lvl, g.Temporal == "", false)
+	sess, t, err := openTarget(cmd, g, &o.conn, arg, true)
 	if err != nil {
 		return err
 	}
