@@ -190,7 +190,7 @@ func newVersity(t *testing.T, dir string) *versity {
 	t.Helper()
 	bin := os.Getenv(envVersitygw)
 	if bin == "" {
-		if root, err := moduleRoot(); err == nil {
+		if root, err := temporaltest.FindModuleRoot(); err == nil {
 			if c := filepath.Join(root, ".cache", "bin", "versitygw"); isExecutable(c) {
 				bin = c
 			}

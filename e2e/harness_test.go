@@ -41,7 +41,7 @@ func testMain(m *testing.M) int {
 	if os.Getenv(envIntegration) != "1" {
 		return m.Run()
 	}
-	root, err := moduleRoot()
+	root, err := temporaltest.FindModuleRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -69,24 +69,6 @@ func testMain(m *testing.M) int {
 		os.Setenv(b.env, out)
 	}
 	return m.Run()
-}
-
-// moduleRoot walks up from the working directory to go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // requireIntegration skips unless UMBRA_INTEGRATION=1.

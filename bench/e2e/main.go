@@ -91,7 +91,7 @@ func run(ctx context.Context, log *slog.Logger, scenario string, runs int, keep 
 	if !ok {
 		return fmt.Errorf("-scenario %q: want quickstart, overhead, two-workers or kill", scenario)
 	}
-	root, err := moduleRoot()
+	root, err := temporaltest.FindModuleRoot()
 	if err != nil {
 		return err
 	}
@@ -122,23 +122,6 @@ func run(ctx context.Context, log *slog.Logger, scenario string, runs int, keep 
 func (b *bench) figure(name string, v float64, unit string) {
 	b.log.Info("figure", "name", name, "value", v, "unit", unit)
 	b.figures = append(b.figures, fmt.Sprintf("%s=%s", name, strconv.FormatFloat(v, 'f', 4, 64)))
-}
-
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // build builds the binaries not given by flag or environment.
