@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/umbra-ml/umbra/internal/temporaltest"
 )
 
 // Bounds that only catch hangs; the figures are bench/e2e's business.
