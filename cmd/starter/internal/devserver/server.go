@@ -99,11 +99,10 @@ func (s *Server) Namespaces() []string { return append([]string(nil), s.namespac
 // Stop shuts the server down; it is safe to call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		// Services stopping one by one log connection warnings about each
-		// other; only errors are worth showing from here on.
-		if s.level.Level() < slog.LevelError {
-			s.level.Set(slog.LevelError)
-		}
+		// Services stopping one by one log connection errors about each
+		// other ("context canceled"); silence the server's log from here on.
+		// A failed shutdown is still reported through Stop's error.
+		s.level.Set(slog.LevelError + 4)
 		if err := s.srv.Stop(); err != nil {
 			s.stopErr = fmt.Errorf("devserver: stopping temporal server at %s: %w", s.addr, err)
 		}
