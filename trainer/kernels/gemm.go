@@ -53,6 +53,20 @@ func gemm(pack []float32, tA, tB bool, m, n, k int, alpha float32, a []float32, 
 		simd.Gemm(&w, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	SgemmSerial(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial computes C = alpha·op(A)·op(B) + beta·C for row-major
+// matrices through the selected blas32 implementation, on the calling
+// goroutine only: with gonum's pure-Go BLAS the product is issued in tiles
+// small enough for gonum's serial path (no goroutines, no allocation). The
+// training engine runs one model per goroutine, so BLAS must not fan out.
+func SgemmSerial(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	impl := blas32.Implementation()
+	_, native := impl.(gonum.Implementation)
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if tA {
 		ta = blas.Trans
